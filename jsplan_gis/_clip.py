@@ -65,6 +65,8 @@ _ABS_ERR = 1e-12
 _REL_ERR = 1e-13
 # Screening test n . p - k (line through a segment): error < 1e-15 * |n|_1 * max|coordinate|.
 _LINE_ERR = 1e-13
+# Distance (degrees, ~1 micrometre) within which a sub-piece's ends count as on an edge.
+_SNAP = 1e-11
 # Largest number of cells of the join grid (~20 bytes per cell while in use).
 _MAX_GRID_CELLS = 1_000_000
 # Consecutive boundary edges grouped into one chunk for the grid join.
@@ -313,6 +315,31 @@ def _classify(
     return rest[proper], t, rest[~proper & ~disjoint]
 
 
+def _dist2(px, py, ax, ay, bx, by) -> NDArray[np.float64]:
+    """Squared distance in degrees from points ``p`` to segments ``ab``."""
+    ux, uy = bx - ax, by - ay
+    t = np.clip(((px - ax) * ux + (py - ay) * uy) / (ux * ux + uy * uy), 0.0, 1.0)
+    return (ax + t * ux - px) ** 2 + (ay + t * uy - py) ** 2
+
+
+def _along_contact_edge(bp_x, bp_y, bp_group, k, ex, ey, c_group, c_edge) -> NDArray:
+    """Whether sub-piece ``k -> k + 1`` lies within _SNAP of one of its group's contact edges.
+
+    ``c_group`` / ``c_edge``: group and edge start vertex of every GEOS contact.
+    """
+    order = np.argsort(c_group, kind="stable")
+    c_group, c_edge = c_group[order], c_edge[order]
+    g = bp_group[k]
+    lo, hi = np.searchsorted(c_group, g), np.searchsorted(c_group, g, side="right")
+    row, rank = _expand(hi - lo)
+    kk, ce = k[row], c_edge[lo[row] + rank]
+    tol2 = _SNAP * _SNAP
+    on = (_dist2(bp_x[kk], bp_y[kk], ex[ce], ey[ce], ex[ce + 1], ey[ce + 1]) <= tol2) & (
+        _dist2(bp_x[kk + 1], bp_y[kk + 1], ex[ce], ey[ce], ex[ce + 1], ey[ce + 1]) <= tol2
+    )
+    return np.bincount(row[on], minlength=len(k)) > 0
+
+
 def _param(px, py, ax, ay, bx, by) -> NDArray[np.float64]:
     """Parameter of the projection of ``p`` on segment ``ab``, clipped to [0, 1]."""
     ux, uy = bx - ax, by - ay
@@ -351,7 +378,8 @@ def _line_region_km(lines: ArrayLike, regions: ArrayLike) -> tuple[NDArray, NDAr
         _lines2(ex[u_edge], ey[u_edge], ex[u_edge + 1], ey[u_edge + 1]),
     )
     touch = ~shapely.is_empty(inter)  # Point (touch) or 2-point LineString (collinear run)
-    u_seg, u_reg, inter = u_seg[touch], edge_region[ie[u_idx[touch]]], inter[touch]
+    u_seg, u_edge, inter = u_seg[touch], u_edge[touch], inter[touch]
+    u_reg = edge_region[ie[u_idx[touch]]]
     # a segment that touches or runs along a region's boundary is "degenerate" for it
     deg_key = np.unique(u_seg.astype(np.int64) * n_reg + u_reg)
     deg_seg, deg_reg = deg_key // n_reg, deg_key % n_reg
@@ -406,6 +434,14 @@ def _line_region_km(lines: ArrayLike, regions: ArrayLike) -> tuple[NDArray, NDAr
     k = np.flatnonzero(bp_group[1:] == bp_group[:-1])  # sub-piece from breakpoint k to k+1
     k = k[(bp_x[k] != bp_x[k + 1]) | (bp_y[k] != bp_y[k + 1])]
     k_edge, k_mid = k[along_edge[k]], k[~along_edge[k]]
+    # GEOS's overlay nodes the line and the boundary together: a sub-piece whose two ends
+    # both lie (to rounding) on one boundary edge becomes that edge, i.e. runs along the
+    # boundary, even if the unnoded segment and edge were not exactly collinear
+    near = _along_contact_edge(
+        bp_x, bp_y, bp_group, k_mid, ex, ey,
+        np.searchsorted(deg_key, u_seg.astype(np.int64) * n_reg + u_reg), u_edge,
+    )
+    k_edge, k_mid = np.concatenate([k_edge, k_mid[near]]), k_mid[~near]
 
     # -- 4. one point-in-polygon pass: part starts, restarts, sub-piece midpoints ----------
     restart = np.flatnonzero(ev_kind == _DEG_END)

@@ -240,6 +240,23 @@ def build_regions_cmd(
     _run(_do)
 
 
+@build_app.command("networks")
+def build_networks_cmd(
+    layers_dir: Annotated[Optional[Path], typer.Option("--layers-dir", help="Layers folder (default: the shipped one).")] = None,
+) -> None:
+    """Rebuild rail, expressway, crossings, airports and ports from layers/src/*.csv."""
+
+    def _do():
+        from .build_networks import build_networks
+        from .layers import layers_dir as default_dir
+
+        target = layers_dir or default_dir()
+        counts = build_networks(target)
+        typer.echo(f"built {counts} in {target}")
+
+    _run(_do)
+
+
 def run() -> None:  # pragma: no cover - console entry point
     """Console-script entry point."""
     app()
