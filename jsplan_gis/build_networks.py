@@ -158,7 +158,7 @@ def _crossing_lines(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def build_networks(layers_dir: Path) -> dict[str, int]:
-    """Rebuild ``rail``, ``expressway``, ``crossings``, ``crossing_lines``, ``airports``, ``ports``.
+    """Rebuild the network, point and plan-area layers from ``layers/src``.
 
     Parameters
     ----------
@@ -185,6 +185,9 @@ def build_networks(layers_dir: Path) -> dict[str, int]:
         gdf = _points(src, name)
         write_vector_atomic(gdf, layers_dir / f"{name}.geojson")
         written[name] = len(gdf)
+    from .build_plan_areas import build_plan_areas
+
+    written.update(build_plan_areas(layers_dir))
     return written
 
 

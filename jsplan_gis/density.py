@@ -9,6 +9,8 @@ their members, so a route is never counted twice in an aggregate.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import Literal
 
 import geopandas as gpd
@@ -36,12 +38,29 @@ AGGREGATES = {
 }
 
 
+@functools.lru_cache(maxsize=1)
 def _land_mask():
     from .layers import load_layer
 
     mask = load_layer("land").geometry.union_all()
     shapely.prepare(mask)
     return mask
+
+
+_UNION_CACHE: dict[bytes, shapely.Geometry] = {}
+
+
+def _dissolve(geoms: np.ndarray) -> shapely.Geometry:
+    """Union of polygons; fast path for a valid coverage (no overlaps), memoised by content."""
+    key = hashlib.sha1(b"".join(shapely.to_wkb(geoms))).digest()
+    if key not in _UNION_CACHE:
+        if len(_UNION_CACHE) > 64:
+            _UNION_CACHE.clear()
+        if shapely.coverage_is_valid(geoms):
+            _UNION_CACHE[key] = shapely.coverage_union_all(geoms)
+        else:
+            _UNION_CACHE[key] = shapely.union_all(geoms)
+    return _UNION_CACHE[key]
 
 
 def land_area_km2(regions: gpd.GeoSeries | np.ndarray, mask=None) -> np.ndarray:
@@ -102,7 +121,7 @@ def _aggregate_frame(regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
                 "group": key,
                 "members": int(len(members)),
                 "area_official_km2": off,
-                "geometry": shapely.union_all(members.geometry.values),
+                "geometry": _dissolve(members.geometry.to_numpy()),
             }
         )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_CRS)

@@ -13,9 +13,10 @@ from ._io import atomic_path, write_table_atomic
 from .density import network_density
 from .layers import catalog, load_layer
 from .scenario import network_in_year
+from .reconcile import INDICATORS, reconcile
 from .targets import density_target, load_targets
 
-__all__ = ["write_report", "density_table", "area_table"]
+__all__ = ["write_report", "density_table", "area_table", "projects_table"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,49 @@ def density_table(today: int | None = None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def projects_table(today: int | None = None) -> pd.DataFrame:
+    """Length (km) that each not-yet-open project adds inside each city and aggregate.
+
+    A project is a feature that is not operating, or opens after ``today``. Lengths are cut at
+    the city boundaries (geodesic km), as in :func:`jsplan_gis.network_density`.
+    """
+    from ._clip import pieces_by_region
+    from .density import _aggregate_frame
+
+    today = today or _dt.date.today().year
+    cities = load_layer("cities")
+    agg = _aggregate_frame(cities)
+    regions = pd.concat([cities, agg], ignore_index=True) if agg is not None else cities
+    frames = []
+    for info in _network_layers():
+        net = load_layer(info["name"])
+        years = pd.to_numeric(net["open_year"], errors="coerce")
+        pending = net[(net["status"] != "operating") | (years > today)]
+        if pending.empty:
+            continue
+        li, ri, km = pieces_by_region(pending.geometry.to_numpy(), regions.geometry.to_numpy())
+        sums = pd.DataFrame({"li": li, "ri": ri, "km": km}).groupby(["li", "ri"], as_index=False)["km"].sum()
+        feat = pending.iloc[sums["li"]].reset_index(drop=True)
+        reg = regions.iloc[sums["ri"]].reset_index(drop=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "network": info["name"],
+                    "region_code": reg["code"],
+                    "region_zh": reg["name_zh"],
+                    "project_id": feat["id"],
+                    "project_zh": feat["name_zh"],
+                    "line_zh": feat.get("line_zh", feat["name_zh"]),
+                    "plan_project": feat.get("plan_project", pd.Series("", index=feat.index)).fillna(""),
+                    "status": feat["status"],
+                    "open_year": feat["open_year"],
+                    "km_in_region": sums["km"].round(2),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def _md_table(df: pd.DataFrame) -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -111,9 +155,20 @@ def write_report(folder: str | Path) -> list[Path]:
     areas = area_table()
     dens = density_table()
     targets = load_targets()
+    projects = projects_table()
     paths = [write_table_atomic(areas, folder / "areas.csv")]
     if len(dens):
         paths.append(write_table_atomic(dens, folder / "density.csv"))
+    if len(projects):
+        paths.append(write_table_atomic(projects, folder / "projects.csv"))
+    recon = {n: reconcile(n) for n in INDICATORS if n in {i["name"] for i in _network_layers()}}
+    if recon:
+        paths.append(
+            write_table_atomic(
+                pd.concat([t.assign(network=n) for n, t in recon.items()], ignore_index=True),
+                folder / "reconciliation.csv",
+            )
+        )
 
     md = ["# jsplan_gis density report", ""]
     md.append(f"Generated {_dt.date.today().isoformat()} by `jsplan report`. Lengths geodesic (WGS84), "
@@ -131,6 +186,23 @@ def write_report(folder: str | Path) -> list[Path]:
             wide = sub.pivot_table(index=["code", "name_zh", "name_en"], columns="case",
                                    values="density_unit", sort=False).reset_index()
             md.append(_md_table(wide))
+            gap = sub[sub["case"] == "2025 planned"][["code", "name_zh", "gap_km"]]
+            proj = projects[projects["network"] == net] if len(projects) else projects
+            if len(gap):
+                md += ["", f"### {net}: gap to the 2025 target and the projects that close it", ""]
+                lines = []
+                for _, g in gap.iterrows():
+                    p = proj[proj["region_code"] == g["code"]] if len(proj) else proj
+                    listed = "; ".join(
+                        f"{r.line_zh} {r.project_zh} ({r.status}, {'' if pd.isna(r.open_year) else int(r.open_year)}) {r.km_in_region:.1f} km"
+                        for r in p.sort_values("km_in_region", ascending=False).itertuples()
+                    ) if len(p) else "—"
+                    lines.append(f"| {g['code']} | {g['name_zh']} | {g['gap_km']:,.1f} | {listed} |")
+                md += ["| code | region | gap_km (2025 as planned) | projects not yet open (km inside) |",
+                       "|---|---|---|---|", *lines]
+        for net, table in recon.items():
+            md += ["", f"## {net}: reconciliation with official statistics", ""]
+            md.append(_md_table(table))
     else:
         md += ["", "## Networks", "", "No network layer is shipped yet (kind = network in "
                "layers/catalog.json); only areas are reported."]

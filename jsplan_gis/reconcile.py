@@ -1,0 +1,65 @@
+"""Reconciliation of the network layers with official statistics, year by year."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._errors import EmptyLayerError, UnknownNameError
+from .layers import layers_dir, load_layer
+from .scenario import network_in_year
+
+__all__ = ["official_stats", "reconcile", "INDICATORS"]
+
+#: Official indicator compared with each network layer.
+INDICATORS = {"rail": "railway_length", "expressway": "expressway_length"}
+
+
+def official_stats() -> pd.DataFrame:
+    """Official statistics table (indicator, year, value, unit, source, quote, confidence)."""
+    return pd.read_csv(layers_dir() / "src" / "points" / "official_stats.csv", encoding="utf-8")
+
+
+def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
+    """Compare the network layer's length in Jiangsu with the official mileage, by year.
+
+    Parameters
+    ----------
+    network : {"rail", "expressway"}
+        Shipped network layer.
+    since : int, default 2015
+        First year compared.
+
+    Returns
+    -------
+    DataFrame
+        ``year``, ``official_km``, ``layer_km`` (route km inside Jiangsu of the features open
+        in or before that year), ``diff_km``, ``diff_pct``, ``source``.
+    """
+    if network not in INDICATORS:
+        raise UnknownNameError(f"unknown network {network!r}; use one of {', '.join(INDICATORS)}")
+    stats = official_stats()
+    actual = stats.get("estimated", pd.Series("no", index=stats.index)).fillna("no") != "yes"
+    rows = stats[(stats["indicator"] == INDICATORS[network]) & (stats["year"] >= since) & actual]
+    rows = rows.sort_values("year").drop_duplicates("year", keep="first")
+    net = load_layer(network)
+    out = []
+    for _, r in rows.iterrows():
+        year = int(r["year"])
+        try:
+            km = float(network_in_year(net, year)["length_jiangsu_km"].sum())
+        except EmptyLayerError:  # no feature open yet that year
+            km = 0.0
+        out.append(
+            {
+                "year": year,
+                "official_km": float(r["value"]),
+                "layer_km": round(km, 1),
+                "source": r["source"],
+            }
+        )
+    df = pd.DataFrame(out, columns=["year", "official_km", "layer_km", "source"])
+    df.insert(3, "diff_km", (df["layer_km"] - df["official_km"]).round(1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df.insert(4, "diff_pct", ((df["layer_km"] / df["official_km"] - 1) * 100).round(2))
+    return df
