@@ -34,7 +34,8 @@ def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
     -------
     DataFrame
         ``year``, ``official_km``, ``layer_km`` (route km inside Jiangsu of the features open
-        in or before that year), ``diff_km``, ``diff_pct``, ``source``.
+        in or before that year), ``diff_km``, ``diff_pct``, ``source`` and ``explanation``
+        (from ``layers/src/points/reconciliation_notes.csv``) where the difference is known.
     """
     if network not in INDICATORS:
         raise UnknownNameError(f"unknown network {network!r}; use one of {', '.join(INDICATORS)}")
@@ -62,4 +63,7 @@ def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
     df.insert(3, "diff_km", (df["layer_km"] - df["official_km"]).round(1))
     with np.errstate(divide="ignore", invalid="ignore"):
         df.insert(4, "diff_pct", ((df["layer_km"] / df["official_km"] - 1) * 100).round(2))
+    notes = pd.read_csv(layers_dir() / "src" / "points" / "reconciliation_notes.csv", encoding="utf-8")
+    notes = notes[notes["network"] == network].set_index("year")["explanation"]
+    df["explanation"] = df["year"].map(notes).fillna("")
     return df
