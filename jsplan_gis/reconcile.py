@@ -65,5 +65,5 @@ def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
         df.insert(4, "diff_pct", ((df["layer_km"] / df["official_km"] - 1) * 100).round(2))
     notes = pd.read_csv(layers_dir() / "src" / "points" / "reconciliation_notes.csv", encoding="utf-8")
     notes = notes[notes["network"] == network].set_index("year")["explanation"]
-    df["explanation"] = df["year"].map(notes).fillna("")
+    df["explanation"] = df["year"].map(notes).astype(object).where(df["year"].isin(notes.index), "")
     return df
