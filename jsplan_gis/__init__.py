@@ -31,8 +31,34 @@ from .measure import equal_area_km2, geodesic_length_km
 from .scenario import network_in_year
 from .targets import Target, density_target, load_targets
 
+_LAZY = {  # folium is imported only when a map is asked for
+    "overview_map": "webmap",
+    "density_map": "webmap",
+    "closeup_map": "webmap",
+    "write_maps": "webmap",
+    "reconcile": "reconcile",
+    "write_report": "report",
+}
+
+
+def __getattr__(name: str):
+    """Import the map and report helpers on first use (keeps ``import jsplan_gis`` light)."""
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'jsplan_gis' has no attribute {name!r}")
+
+
 __all__ = [
     "__version__",
+    "closeup_map",
+    "density_map",
+    "overview_map",
+    "reconcile",
+    "write_maps",
+    "write_report",
     "AREA_BASES",
     "CRSMismatchError",
     "DataFileError",

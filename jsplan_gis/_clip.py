@@ -65,8 +65,9 @@ _ABS_ERR = 1e-12
 _REL_ERR = 1e-13
 # Screening test n . p - k (line through a segment): error < 1e-15 * |n|_1 * max|coordinate|.
 _LINE_ERR = 1e-13
-# Distance (degrees, ~1 micrometre) within which a sub-piece's ends count as on an edge.
-_SNAP = 1e-11
+# Distance (degrees; a few units in the last place of a longitude) within which both ends of
+# a sub-piece put it on a boundary edge, as GEOS's noding would.
+_SNAP = 1e-13
 # Largest number of cells of the join grid (~20 bytes per cell while in use).
 _MAX_GRID_CELLS = 1_000_000
 # Consecutive boundary edges grouped into one chunk for the grid join.
@@ -428,26 +429,41 @@ def _line_region_km(lines: ArrayLike, regions: ArrayLike) -> tuple[NDArray, NDAr
     bp_x = np.concatenate([ax[deg_seg], bx[deg_seg], ax[xs] + xt * (bx[xs] - ax[xs]), ux])
     bp_y = np.concatenate([ay[deg_seg], by[deg_seg], ay[xs] + xt * (by[xs] - ay[xs]), uy])
     bp_delta = np.concatenate([np.zeros(2 * n_d + len(xs), np.int64), u_delta])
+    bp_node = np.r_[np.zeros(2 * n_d, bool), np.ones(len(xs) + len(ux), bool)]  # on an edge
     order = np.lexsort((bp_t, bp_group))
-    bp_group, bp_x, bp_y = bp_group[order], bp_x[order], bp_y[order]
+    bp_group, bp_x, bp_y, bp_t = bp_group[order], bp_x[order], bp_y[order], bp_t[order]
     along_edge = np.cumsum(bp_delta[order]) > 0
+    # a position is a boundary node if any breakpoint there is
+    new_pos = np.ones(len(bp_group), dtype=bool)
+    new_pos[1:] = (bp_group[1:] != bp_group[:-1]) | (bp_x[1:] != bp_x[:-1]) | (bp_y[1:] != bp_y[:-1])
+    pos = np.cumsum(new_pos) - 1
+    bp_node = (np.bincount(pos, weights=bp_node[order], minlength=len(pos)) > 0)[pos]
     k = np.flatnonzero(bp_group[1:] == bp_group[:-1])  # sub-piece from breakpoint k to k+1
     k = k[(bp_x[k] != bp_x[k + 1]) | (bp_y[k] != bp_y[k + 1])]
     k_edge, k_mid = k[along_edge[k]], k[~along_edge[k]]
-    # GEOS's overlay nodes the line and the boundary together: a sub-piece whose two ends
-    # both lie (to rounding) on one boundary edge becomes that edge, i.e. runs along the
-    # boundary, even if the unnoded segment and edge were not exactly collinear
-    near = _along_contact_edge(
-        bp_x, bp_y, bp_group, k_mid, ex, ey,
+    # GEOS's overlay nodes line and boundary together: a sub-piece between two boundary
+    # nodes that both lie (to rounding) on one edge becomes that edge, i.e. runs along the
+    # boundary, even if the segment and the edge were not exactly collinear before noding
+    both = bp_node[k_mid] & bp_node[k_mid + 1]
+    near = np.zeros(len(k_mid), dtype=bool)
+    near[both] = _along_contact_edge(
+        bp_x, bp_y, bp_group, k_mid[both], ex, ey,
         np.searchsorted(deg_key, u_seg.astype(np.int64) * n_reg + u_reg), u_edge,
     )
     k_edge, k_mid = np.concatenate([k_edge, k_mid[near]]), k_mid[~near]
+    # where a sub-piece is in or out: at an input vertex off the boundary if it ends at one
+    # (exact coordinates), else at its midpoint
+    mid_x = 0.5 * (bp_x[k_mid] + bp_x[k_mid + 1])
+    mid_y = 0.5 * (bp_y[k_mid] + bp_y[k_mid + 1])
+    for end, t in ((k_mid, 0.0), (k_mid + 1, 1.0)):
+        vertex = (bp_t[end] == t) & ~bp_node[end]
+        mid_x[vertex], mid_y[vertex] = bp_x[end[vertex]], bp_y[end[vertex]]
 
-    # -- 4. one point-in-polygon pass: part starts, restarts, sub-piece midpoints ----------
+    # -- 4. one point-in-polygon pass: part starts, restarts, sub-piece test points -------
     restart = np.flatnonzero(ev_kind == _DEG_END)
     n_parts, n_restart = len(part_first), len(restart)
-    px = np.concatenate([ax[part_first], ev_x[restart], 0.5 * (bp_x[k_mid] + bp_x[k_mid + 1])])
-    py = np.concatenate([ay[part_first], ev_y[restart], 0.5 * (bp_y[k_mid] + bp_y[k_mid + 1])])
+    px = np.concatenate([ax[part_first], ev_x[restart], mid_x])
+    py = np.concatenate([ay[part_first], ev_y[restart], mid_y])
     tree = shapely.STRtree(shapely.points(px, py))
     reg_i, pt_j = tree.query(region_arr, predicate="intersects")  # closed regions
     sel = pt_j < n_parts

@@ -221,6 +221,26 @@ def report(
     _run(_do)
 
 
+@app.command("map")
+def map_(
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output folder (default: maps/).")] = None,
+    map_name: Annotated[Optional[str], typer.Option("--map", "-m", help="overview, density, demo_zone or g42_corridor (default: all).")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", help="Density-map year (default: 2020, latest, 2025 as planned).")] = None,
+    basemap: Annotated[str, typer.Option("--basemap", help="none (offline), osm, gaode, or an http(s)://...{z}/{x}/{y}... template.")] = "none",
+    attribution: Annotated[Optional[str], typer.Option("--attribution", help="Attribution for a tile template.")] = None,
+    basemap_datum: Annotated[str, typer.Option("--basemap-datum", help="wgs84 or gcj02 (datum of a tile template).")] = "wgs84",
+) -> None:
+    """Write the offline web maps and index.html (default folder: maps/)."""
+
+    def _do():
+        from .cli_map import map_command
+
+        for p in map_command(output, map_name, year, basemap, attribution, basemap_datum):
+            typer.echo(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")
+
+    _run(_do)
+
+
 @build_app.command("regions")
 def build_regions_cmd(
     coastline: Annotated[Path, typer.Option("--coastline", help="map.geo.json of the npm package @geo-maps/countries-coastline-10m.")],

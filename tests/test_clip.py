@@ -195,9 +195,15 @@ def test_sum_over_tiling_is_geodesic_length():
 
 # -- property test: the kernel equals the overlay reference ------------------------------
 # Coordinates in lattice units u: lon = 119 + 0.05 u, lat = 32 + 0.05 u. Integer u are shared
-# exactly by lines and boxes (lines along edges, through corners); float u are generic.
+# exactly by lines and boxes (lines along edges, through corners); other u keep at least
+# 0.001 lattice units (5 m) off the lattice: generic. Points within ~1e-12 degrees of an edge
+# without being on it are left out on purpose: there GEOS's own answer depends on the
+# rounding of its noding (see the module docstring of jsplan_gis._clip).
 
-U = st.one_of(st.integers(0, 10), st.floats(-1.0, 11.0, allow_nan=False))
+U = st.one_of(
+    st.integers(0, 10),
+    st.builds(lambda i, f: i + f, st.integers(-1, 10), st.floats(0.001, 0.999)),
+)
 
 
 def lon(u: float) -> float:
