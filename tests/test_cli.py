@@ -186,3 +186,18 @@ def test_report_writes_files(tmp_path):
     assert {"report.md", "areas.csv"} <= names
     text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "550" in text and "南京市" in text
+
+
+def test_map_command_writes_one_map(tmp_path):
+    res = jsplan("map", "-o", tmp_path / "m", "--map", "demo_zone")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "m" / "closeup_demo_zone.html").stat().st_size > 100_000
+    assert (tmp_path / "m" / "index.html").exists()
+    assert "MB)" in res.stdout
+
+
+@pytest.mark.parametrize("args, pattern", [(["--map", "nope"], "unknown map"),
+                                           (["--basemap", "ftp://x"], "basemap")])
+def test_map_command_bad_options(tmp_path, args, pattern):
+    res = jsplan("map", "-o", tmp_path / "m", *args)
+    assert_one_line_error(res, pattern)
