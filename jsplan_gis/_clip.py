@@ -160,11 +160,12 @@ class _Grid:
     their intersection falls in exactly one cell of both ranges.
     """
 
-    def __init__(self, box: tuple[float, float, float, float], size: float) -> None:
+    def __init__(self, box: tuple[float, float, float, float], size: float, n_max: int) -> None:
         x0, y0, x1, y1 = box
         w, h = max(x1 - x0, 1e-12), max(y1 - y0, 1e-12)
-        # at most about _MAX_GRID_CELLS cells, and 2048 along either side
-        self.size = max(size, np.sqrt(w * h / _MAX_GRID_CELLS), max(w, h) / 2048)
+        # cells of the given size, but at most about n_max of them (the grid's arrays and
+        # their sums cost time in proportion), and at most 2048 along either side
+        self.size = max(size, np.sqrt(w * h / n_max), max(w, h) / 2048)
         self.x0, self.y0 = x0, y0
         self.nx = int(w / self.size) + 1
         self.ny = int(h / self.size) + 1
@@ -231,7 +232,8 @@ def _candidate_pairs(
         np.median(np.maximum(chunk_env[2] - chunk_env[0], chunk_env[3] - chunk_env[1])),
     )
     box = (chunk_env[0].min(), chunk_env[1].min(), chunk_env[2].max(), chunk_env[3].max())
-    grid = _Grid(box, float(extent))
+    n_max = min(_MAX_GRID_CELLS, max(65_536, 4 * (len(chunk_lo) + len(sx0))))
+    grid = _Grid(box, float(extent), n_max)
     ci0, cj0, ci1, cj1, _ = grid.ranges(*chunk_env)
     c_row, c_cell = grid.cells(ci0, cj0, ci1, cj1)
     order = np.argsort(c_cell, kind="stable")
@@ -316,6 +318,48 @@ def _classify(
     return rest[proper], t, rest[~proper & ~disjoint]
 
 
+def _contacts(ax, ay, bx, by, cx, cy, dx, dy) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Exactly where segments ``ab`` and edges ``cd`` meet, for pairs that may touch.
+
+    Shared end points (a line built from the boundary's own vertices) are settled here;
+    anything else goes to GEOS (``shapely.intersection`` of the two 2-point lines).
+
+    Returns
+    -------
+    pair : ndarray of intp
+        Pair of each contact point, non-decreasing; pairs that do not meet have none.
+    x, y : ndarray of float64
+        Contact points.
+    run : ndarray of bool
+        The pair overlaps along a collinear run; it then has exactly two contact points, the
+        run's ends, one after the other.
+    """
+    a_c = (ax == cx) & (ay == cy)
+    a_d = (ax == dx) & (ay == dy)
+    b_c = (bx == cx) & (by == cy)
+    b_d = (bx == dx) & (by == dy)
+    same = (a_c & b_d) | (a_d & b_c)  # the segment is the edge
+    o_c, e_c = _orient(ax, ay, bx, by, cx, cy)
+    o_d, e_d = _orient(ax, ay, bx, by, dx, dy)
+    # one shared end and the edge surely not on the segment's line: they meet there only
+    corner = (a_c | a_d | b_c | b_d) & ~same & ((np.abs(o_c) > e_c) | (np.abs(o_d) > e_d))
+    hard = np.flatnonzero(~same & ~corner)
+    inter = shapely.intersection(
+        _lines2(ax[hard], ay[hard], bx[hard], by[hard]),
+        _lines2(cx[hard], cy[hard], dx[hard], dy[hard]),
+    )
+    gx, gy, g_owner = _vertices(inter)  # Point: touch; 2-point LineString: collinear run
+    g_run = (shapely.get_type_id(inter) == 1)[g_owner]
+    s, c = np.flatnonzero(same), np.flatnonzero(corner)
+    at_a = a_c[c] | a_d[c]
+    pair = np.concatenate([s, s, c, hard[g_owner]])
+    x = np.concatenate([ax[s], bx[s], np.where(at_a, ax[c], bx[c]), gx])
+    y = np.concatenate([ay[s], by[s], np.where(at_a, ay[c], by[c]), gy])
+    run = np.concatenate([np.ones(2 * len(s), bool), np.zeros(len(c), bool), g_run])
+    order = np.argsort(pair, kind="stable")  # keeps the two ends of a run together
+    return pair[order], x[order], y[order], run[order]
+
+
 def _dist2(px, py, ax, ay, bx, by) -> NDArray[np.float64]:
     """Squared distance in degrees from points ``p`` to segments ``ab``."""
     ux, uy = bx - ax, by - ay
@@ -373,14 +417,14 @@ def _line_region_km(lines: ArrayLike, regions: ArrayLike) -> tuple[NDArray, NDAr
     js, ie = _candidate_pairs(ax, ay, bx, by, ex, ey, e, edge_ring)
     p_idx, p_t, u_idx = _classify(ax, ay, bx, by, ex[e], ey[e], ex[e + 1], ey[e + 1], js, ie)
     x_seg, x_reg, x_t = js[p_idx], edge_region[ie[p_idx]], p_t  # proper crossings
-    u_seg, u_edge = js[u_idx], e[ie[u_idx]]
-    inter = shapely.intersection(
-        _lines2(ax[u_seg], ay[u_seg], bx[u_seg], by[u_seg]),
-        _lines2(ex[u_edge], ey[u_edge], ex[u_edge + 1], ey[u_edge + 1]),
+    u_seg, u_edge, u_reg = js[u_idx], e[ie[u_idx]], edge_region[ie[u_idx]]
+    c_pair, ux, uy, c_run = _contacts(
+        ax[u_seg], ay[u_seg], bx[u_seg], by[u_seg],
+        ex[u_edge], ey[u_edge], ex[u_edge + 1], ey[u_edge + 1],
     )
-    touch = ~shapely.is_empty(inter)  # Point (touch) or 2-point LineString (collinear run)
-    u_seg, u_edge, inter = u_seg[touch], u_edge[touch], inter[touch]
-    u_reg = edge_region[ie[u_idx[touch]]]
+    touch = np.unique(c_pair)  # pairs that really meet: a point or a collinear run
+    c_pair = np.searchsorted(touch, c_pair)
+    u_seg, u_edge, u_reg = u_seg[touch], u_edge[touch], u_reg[touch]
     # a segment that touches or runs along a region's boundary is "degenerate" for it
     deg_key = np.unique(u_seg.astype(np.int64) * n_reg + u_reg)
     deg_seg, deg_reg = deg_key // n_reg, deg_key % n_reg
@@ -411,18 +455,16 @@ def _line_region_km(lines: ArrayLike, regions: ArrayLike) -> tuple[NDArray, NDAr
     # the GEOS contact points; +1/-1 marks where a collinear run along an edge starts/ends
     xs, xt = x_seg[x_deg], x_t[x_deg]
     xg = np.searchsorted(deg_key, x_key[x_deg])
-    ux, uy, u_owner = _vertices(inter)
+    u_owner = c_pair
     ug = np.searchsorted(deg_key, u_seg[u_owner].astype(np.int64) * n_reg + u_reg[u_owner])
     us = u_seg[u_owner]
     ut = _param(ux, uy, ax[us], ay[us], bx[us], by[us])
     u_delta = np.zeros(len(ux), np.int64)
-    run = np.flatnonzero(shapely.get_type_id(inter) == 1)
-    if len(run):
-        k0 = np.searchsorted(u_owner, run)
-        k1 = k0 + 1
-        swap = ut[k0] > ut[k1]
-        u_delta[np.where(swap, k1, k0)] = 1
-        u_delta[np.where(swap, k0, k1)] = -1
+    k0 = np.flatnonzero(c_run)[::2]  # a collinear run: two consecutive contact points
+    k1 = k0 + 1
+    swap = ut[k0] > ut[k1]
+    u_delta[np.where(swap, k1, k0)] = 1
+    u_delta[np.where(swap, k0, k1)] = -1
     all_d = np.arange(n_d)
     bp_group = np.concatenate([all_d, all_d, xg, ug])
     bp_t = np.concatenate([np.zeros(n_d), np.ones(n_d), xt, ut])

@@ -124,7 +124,7 @@ def _metro_areas(layers_dir: Path) -> gpd.GeoDataFrame:
         layers_dir / "src" / "points" / "metro_areas.csv", dtype=str, encoding="utf-8", keep_default_na=False
     )
     regions = pd.concat(
-        [gpd.read_file(layers_dir / f"{n}.geojson") for n in ("cities", "counties", "context_cities")],
+        [gpd.read_file(layers_dir / f"{n}.geojson") for n in ("cities", "counties", "context_cities", "context_counties")],
         ignore_index=True,
     ).drop_duplicates("code").set_index("code")
     rows = []

@@ -53,6 +53,9 @@ _CITY_PROVINCES = {"山东省": "370000", "河南省": "410000"}
 CENTRAL = ["320100", "320200", "320400", "320500", "320600", "320900", "321000", "321100", "321200"]
 NORTH = ["320300", "320700", "320800", "321300"]
 DEMO_ZONE = ["310118", "320509", "330421"]  # 青浦区, 吴江区, 嘉善县
+#: Cities outside Jiangsu whose county-level units are shipped: the Anhui members of the Nanjing
+#: metropolitan area (芜湖, 马鞍山, 滁州, 宣城), whose plan lists some members county by county.
+CONTEXT_COUNTY_CITIES = ["340200", "340500", "341100", "341800"]
 
 _ROUND = 6  # decimals kept in WGS84 degrees (≈ 0.1 m)
 
@@ -268,6 +271,11 @@ def build_regions(
     # Shanghai is both a province-level unit and its own (only) city
     context_provinces = context_provinces.sort_values("code", ignore_index=True)
 
+    cc = ctx[ctx["city_code"].isin(CONTEXT_COUNTY_CITIES)]
+    context_counties = _frame(
+        cc["code"], cc.geometry.values, "county", cc["city_code"].to_numpy(), "context"
+    )
+
     land_gdf = gpd.GeoDataFrame(
         {
             "name_en": ["land (OSM coastline)"],
@@ -284,6 +292,7 @@ def build_regions(
         "demo_zone": demo_zone,
         "context_provinces": context_provinces,
         "context_cities": context_cities,
+        "context_counties": context_counties,
         "land": land_gdf,
     }
     for name, gdf in out.items():

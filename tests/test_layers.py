@@ -10,7 +10,7 @@ import shapely
 from jsplan_gis import UnknownNameError, catalog, layer_names, load_layer
 from jsplan_gis.measure import equal_area_km2
 
-REGION_LAYERS = ["province", "cities", "counties", "demo_zone", "context_provinces", "context_cities"]
+REGION_LAYERS = ["province", "cities", "counties", "demo_zone", "context_provinces", "context_cities", "context_counties"]
 CENTRAL = {"南京市", "无锡市", "常州市", "苏州市", "南通市", "盐城市", "扬州市", "镇江市", "泰州市"}
 NORTH = {"徐州市", "连云港市", "淮安市", "宿迁市"}
 

@@ -119,7 +119,7 @@ def test_reconciliation_with_official_statistics(name):
 def test_shipped_layers_are_in_sync_with_their_sources(tmp_path):
     src = layers_dir()
     shutil.copytree(src / "src", tmp_path / "src")
-    for region in ("province", "cities", "counties", "context_cities"):
+    for region in ("province", "cities", "counties", "context_cities", "context_counties"):
         shutil.copy(src / f"{region}.geojson", tmp_path / f"{region}.geojson")
     counts = build_networks(tmp_path)
     for name in counts:
@@ -128,3 +128,39 @@ def test_shipped_layers_are_in_sync_with_their_sources(tmp_path):
         key = layer_info(name)["id_field"]
         assert list(built[key]) == list(shipped[key]), name
         assert built.geometry.geom_equals_exact(shipped.geometry, tolerance=1e-6).all(), name
+
+
+def test_g42_alignment_and_corridor():
+    import shapely
+
+    from jsplan_gis.build_plan_areas import g42_corridor
+
+    line = load_layer("g42_alignment").geometry.iloc[0]
+    cities = load_layer("cities").set_index("name_zh")
+    for city in ("苏州市", "无锡市", "常州市", "镇江市", "南京市"):
+        assert shapely.intersects(line, cities.geometry[city]), city
+    for city in ("南通市", "徐州市"):
+        assert not shapely.intersects(line, cities.geometry[city]), city
+    # it reaches the Shanghai boundary in the east
+    sh = load_layer("context_provinces").set_index("code").geometry["310000"]
+    assert shapely.distance(line, sh) * 111 < 2
+    corridor = load_layer("g42_corridor").iloc[0]
+    assert corridor["buffer_km"] == 10
+    # about 2 x 10 km x 300 km, less what falls outside the province
+    assert 4500 < corridor["area_km2"] < 6500
+    counties = load_layer("g42_counties")
+    assert counties["on_alignment"].sum() >= 15
+    assert counties["corridor_share"].between(0, 1).all()
+    # the width is a parameter: a 5 km corridor is about half as large
+    half = g42_corridor(load_layer("expressway"), load_layer("province").geometry.iloc[0],
+                        load_layer("counties"), buffer_km=5)[1]
+    assert half["area_km2"].iloc[0] == pytest.approx(corridor["area_km2"] / 2, rel=0.1)
+
+
+def test_metro_areas_are_complete():
+    m = load_layer("metro_areas").set_index("id")
+    assert m["complete"].all()
+    assert {"nanjing_mc", "sxc_mc", "xuzhou_mc", "ninghang_eb", "canal_cb", "coastal_eb", "huaihe_eeb"} <= set(m["area_id"])
+    # 南京都市圈 core planning area: about 2.7万 km² in the 2021 plan
+    assert m.loc["nanjing_mc:core_planning_area", "area_km2"] == pytest.approx(27000, rel=0.03)
+    assert (m["definition_source"].str.len() > 10).all()
