@@ -27,18 +27,29 @@ VECTOR_DRIVERS = {
 TABLE_SUFFIXES = (".csv", ".parquet", ".geoparquet", ".md")
 
 
-def read_vector(path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+def read_vector(
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    encoding: str | None = None,
+    where: str | None = None,
+) -> gpd.GeoDataFrame:
     """Read any vector file pyogrio reads (and GeoParquet), with one-line errors.
 
     Parameters
     ----------
     path : path-like
         GeoPackage, GeoJSON, Shapefile (``.shp`` or a zipped ``.shp.zip``), FlatGeobuf,
-        GeoParquet (``.parquet``) or an OpenStreetMap ``.osm.pbf`` (see :mod:`jsplan_gis.osm`).
+        GeoParquet (``.parquet``) or OpenStreetMap data (``.osm.pbf`` / ``.osm``, read with
+        GDAL's OSM driver; the ``lines`` layer by default, with ``highway`` and ``railway``
+        columns).
     layer : str, optional
-        Layer inside a multi-layer file (GeoPackage, PBF).
+        Layer inside a multi-layer file (GeoPackage, OSM).
     encoding : str, optional
         Attribute encoding for Shapefiles without a ``.cpg`` (Chinese data is often ``GBK``).
+    where : str, optional
+        OGR SQL filter, e.g. ``"highway IN ('motorway', 'trunk')"`` or ``"railway = 'rail'"``.
+        Not supported for GeoParquet.
 
     Returns
     -------
@@ -54,17 +65,19 @@ def read_vector(path: str | os.PathLike, *, layer: str | None = None, encoding: 
         raise DataFileError(f"file not found: {p}")
     if p.is_dir() and p.suffix.lower() not in (".gdb",):
         raise DataFileError(f"expected a vector file, got a folder: {p}")
-    suffix = "".join(p.suffixes[-2:]).lower() if p.name.lower().endswith(".osm.pbf") else p.suffix.lower()
+    suffix = p.suffix.lower()
     try:
         if suffix in (".parquet", ".geoparquet"):
+            if where:
+                raise InputError("--where is not supported for GeoParquet; filter the file first")
             return gpd.read_parquet(p)
-        if suffix == ".osm.pbf" or suffix == ".pbf":
-            from .osm import read_osm_lines
-
-            return read_osm_lines(p)
         kwargs = {}
+        if suffix in (".pbf", ".osm") and layer is None:
+            layer = "lines"  # OSM ways; a dual carriageway is two ways - see the README
         if layer is not None:
             kwargs["layer"] = layer
+        if where:
+            kwargs["where"] = where
         if encoding is not None:
             kwargs["encoding"] = encoding
         return gpd.read_file(p, engine="pyogrio", **kwargs)

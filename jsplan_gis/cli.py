@@ -87,7 +87,8 @@ def _run(func, *args, **kwargs):
               "(run with --debug for details and please report it)", code=3)
 
 
-def _load(spec: str, what: str, crs: str | None, layer: str | None, encoding: str | None):
+def _load(spec: str, what: str, crs: str | None, layer: str | None, encoding: str | None,
+          where: str | None = None):
     """A shipped layer name or a file path -> GeoDataFrame."""
     from ._errors import UnknownNameError
     from ._io import read_vector
@@ -95,6 +96,13 @@ def _load(spec: str, what: str, crs: str | None, layer: str | None, encoding: st
 
     if spec in layer_names():
         gdf = load_layer(spec)
+        if where:
+            from ._errors import InputError
+
+            try:
+                gdf = gdf.query(where)
+            except Exception as exc:  # noqa: BLE001 - pandas raises many types for a bad query
+                raise InputError(f"bad --where {where!r} for layer {spec!r}: {exc}") from exc
     else:
         path = Path(spec)
         if not path.exists():
@@ -103,7 +111,7 @@ def _load(spec: str, what: str, crs: str | None, layer: str | None, encoding: st
                     f"{what} {spec!r} is neither a shipped layer ({', '.join(layer_names())}) "
                     "nor an existing file"
                 )
-        gdf = read_vector(path, layer=layer, encoding=encoding)
+        gdf = read_vector(path, layer=layer, encoding=encoding, where=where)
     if crs and gdf.crs is None:
         gdf = gdf.set_crs(crs)
     return gdf
@@ -160,6 +168,7 @@ def density(
     network_layer: Annotated[Optional[str], typer.Option("--network-layer", help="Layer inside a multi-layer network file.")] = None,
     regions_layer: Annotated[Optional[str], typer.Option("--regions-layer", help="Layer inside a multi-layer regions file.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Attribute encoding of Shapefiles without .cpg (e.g. GBK).")] = None,
+    where: Annotated[Optional[str], typer.Option("--where", help="Filter the network: OGR SQL for files (e.g. \"highway = 'motorway'\" for OSM data), a pandas query for shipped layers (e.g. \"status == 'operating'\").")] = None,
     drop_invalid: Annotated[bool, typer.Option("--drop-invalid", help="Leave out missing/empty/invalid geometries instead of failing.")] = False,
     no_aggregates: Annotated[bool, typer.Option("--no-aggregates", help="Do not add central/north/province rows.")] = False,
 ) -> None:
@@ -177,7 +186,7 @@ def density(
                 raise InputError(
                     f"unsupported output {output.name!r}; use .csv, .geojson, .gpkg or .parquet"
                 )
-        net = _load(network, "network", crs, network_layer, encoding)
+        net = _load(network, "network", crs, network_layer, encoding, where)
         reg = _load(regions, "regions", crs, regions_layer, encoding)
         if year is not None or scenario is Scenario.all_planned:
             net = network_in_year(net, year, scenario=scenario.value)

@@ -201,3 +201,19 @@ def test_map_command_writes_one_map(tmp_path):
 def test_map_command_bad_options(tmp_path, args, pattern):
     res = jsplan("map", "-o", tmp_path / "m", *args)
     assert_one_line_error(res, pattern)
+
+
+def test_density_from_openstreetmap_with_where(tmp_path):
+    from pathlib import Path
+
+    osm = Path(__file__).parent / "data" / "tiny.osm"
+    out = tmp_path / "osm.csv"
+    res = jsplan("density", "-n", osm, "-r", "cities", "--where", "highway = 'motorway'",
+                 "--target", "expressway", "-o", out)
+    assert res.returncode == 0, res.stderr
+    df = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    # the 0.2° motorway along 32° N lies in Nanjing: ~18.9 km; the railway and street are filtered out
+    assert df.loc["320100", "length_km"] == pytest.approx(18.8986, abs=0.01)
+    assert df.loc["jiangsu", "length_km"] == pytest.approx(df.loc["320100", "length_km"])
+    bad = jsplan("density", "-n", "rail", "-r", "cities", "--where", "no_such ==", "-o", out)
+    assert_one_line_error(bad, "bad --where")

@@ -57,3 +57,16 @@ def test_failed_write_leaves_old_file(tmp_path, lines, monkeypatch):
         write_vector_atomic(lines, target)
     assert target.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.geojson"]
+
+
+def test_openstreetmap_lines_and_where():
+    from pathlib import Path
+
+    osm = Path(__file__).parent / "data" / "tiny.osm"
+    lines = read_vector(osm)
+    assert set(lines["highway"].dropna()) == {"motorway", "residential"}
+    assert list(lines["railway"].dropna()) == ["rail"]
+    motorways = read_vector(osm, where="highway = 'motorway'")
+    assert list(motorways["name"]) == ["沪蓉高速"]
+    with pytest.raises(DataFileError, match="cannot read"):
+        read_vector(osm, where="no_such_field = 1")
