@@ -79,7 +79,8 @@ def density_table(today: int | None = None) -> pd.DataFrame:
                 res.insert(0, "case", label)
                 res.insert(0, "regions", reg_name)
                 res.insert(0, "network", info["name"])
-                res = res.rename(columns=lambda c: c.replace(target.column_suffix, "unit"))
+                suffix = target.column_suffix
+                res = res.rename(columns={c: c.replace(suffix, "unit") for c in res.columns if suffix in c})
                 res["unit"] = target.unit
                 frames.append(res)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
