@@ -199,11 +199,16 @@ def density(
         )
         table = result.drop(columns="geometry")
         if output is None:
-            cols = [c for c in table.columns if not c.startswith("area_") or c == "area_basis"]
-            title = f"{network} in {regions}" + (f", {year}" if year else "") + (
-                f" — target: {result.attrs['target']}" if "target" in result.attrs else ""
+            # terminal view: the key columns, units moved into the title
+            dens = next(c for c in table.columns if c.startswith("density_"))
+            unit = dens.removeprefix("density_").replace("_", " ").replace("km2", "km²")
+            view = table.rename(columns={dens: "density", dens.replace("density_", "target_"): "target"})
+            cols = [c for c in ("code", "name_zh", "name_en", "group", "length_km", "area_km2", "area_basis",
+                                "density", "target", "attainment_ratio", "gap_km") if c in view.columns]
+            title = f"{network} in {regions}" + (f", {year}" if year else "") + f" — density in {unit}" + (
+                f"; target: {result.attrs['target']}" if "target" in result.attrs else ""
             )
-            _print_table(table[cols], title)
+            _print_table(view[cols], title)
             return
         if output.suffix.lower() in (".csv",):
             write_table_atomic(table, output)
