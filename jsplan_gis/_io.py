@@ -12,7 +12,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._errors import DataFileError, InputError
+from ._errors import DataFileError, InputError, JsplanError
 
 __all__ = ["read_vector", "write_vector_atomic", "write_table_atomic", "atomic_path"]
 
@@ -81,12 +81,8 @@ def read_vector(
         if encoding is not None:
             kwargs["encoding"] = encoding
         return gpd.read_file(p, engine="pyogrio", **kwargs)
-    except DataFileError:
+    except JsplanError:
         raise
-    except (ValueError, InputError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise DataFileError(f"cannot read {p}: {_first_line(exc)}") from exc
     except Exception as exc:  # pyogrio/GDAL/arrow raise many types for corrupt files
         raise DataFileError(f"cannot read {p}: {_first_line(exc)}") from exc
 
