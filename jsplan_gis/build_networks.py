@@ -19,11 +19,11 @@ import shapely
 
 from ._clip import pieces_by_region
 from ._errors import InputError
-from ._io import write_vector_atomic
+from ._io import write_table_atomic, write_vector_atomic
 from .crs import STORAGE_CRS
 from .measure import geodesic_length_km
 
-__all__ = ["build_networks", "read_line_tables", "STATUSES"]
+__all__ = ["build_networks", "read_line_tables", "read_length_groups", "length_checks", "STATUSES"]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,11 @@ _NETWORKS = {
     "rail": ("rail", "*_nodes.csv", "*_sections.csv"),
     "expressway": ("expressway", "nodes.csv", "sections.csv"),
 }
+# published lengths that cover several sections (one row per published figure)
+_GROUP_FILES = {"rail": "*_lengths.csv", "expressway": "lengths.csv"}
+_GROUP_COLUMNS = ["group_id", "sections", "published_length_km", "length_scope", "length_source", "notes"]
+_SCOPES = ("total", "section", "jiangsu_section")
+LENGTH_CHECKS_FILE = "length_checks.csv"
 _LINE_COLUMNS = [
     "id", "line_zh", "line_en", "route", "name_zh", "name_en", "class", "design_speed_kmh", "lanes",
     "status", "open_year", "published_length_km", "length_scope", "length_source", "source",
@@ -157,6 +162,136 @@ def _crossing_lines(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(sub, geometry=shapely.linestrings(coords), crs=STORAGE_CRS)
 
 
+def read_length_groups(src: Path, network: str) -> pd.DataFrame:
+    """Published lengths that cover several route sections (``layers/src/<network>/*lengths.csv``).
+
+    Parameters
+    ----------
+    src : Path
+        ``layers/src``.
+    network : {"rail", "expressway"}
+
+    Returns
+    -------
+    DataFrame
+        One row per published figure: ``group_id``, ``sections`` (ids separated by spaces),
+        ``published_length_km`` (float, km), ``length_scope`` (``total``: the sum of the sections'
+        full lengths; ``jiangsu_section``: the sum of their lengths inside Jiangsu),
+        ``length_source``, ``notes``. Empty (with those columns) if the folder has no such file.
+
+    Raises
+    ------
+    InputError
+        Missing columns, duplicate group ids, a length that is not a positive number, or an
+        unknown scope.
+    """
+    sub = _NETWORKS[network][0]
+    files = sorted((src / sub).glob(_GROUP_FILES[network]))
+    if not files:
+        return pd.DataFrame(columns=_GROUP_COLUMNS)
+    df = _read_csvs(src / sub, _GROUP_FILES[network])
+    missing = [c for c in _GROUP_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"{network} length groups: missing columns {', '.join(missing)}")
+    problems = []
+    dup = df["group_id"][df["group_id"].duplicated()]
+    if len(dup):
+        problems.append(f"duplicate group ids: {', '.join(dup[:10])}")
+    km = pd.to_numeric(df["published_length_km"], errors="coerce")
+    bad = df["group_id"][~(km > 0)]
+    if len(bad):
+        problems.append(f"published_length_km not a positive number: {', '.join(bad[:10])}")
+    scope = df["length_scope"].replace("section", "total")
+    bad = df["group_id"][~scope.isin(_SCOPES)]
+    if len(bad):
+        problems.append(f"length_scope not one of {'/'.join(_SCOPES)}: {', '.join(bad[:10])}")
+    empty = df["group_id"][df["sections"].str.split().str.len().fillna(0) == 0]
+    if len(empty):
+        problems.append(f"groups without sections: {', '.join(empty[:10])}")
+    if problems:
+        raise InputError(f"{network} length groups: " + "; ".join(problems))
+    out = df[_GROUP_COLUMNS].copy()
+    out["published_length_km"] = km
+    out["length_scope"] = scope
+    return out
+
+
+def length_checks(gdf: gpd.GeoDataFrame, groups: pd.DataFrame, network: str) -> pd.DataFrame:
+    """Every published-length check of a measured line layer: per feature and per group.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Output of :func:`_measure` (``length_km``, ``length_jiangsu_km``, ``published_length_km``).
+    groups : DataFrame
+        Output of :func:`read_length_groups`.
+    network : str
+        Written into the ``network`` column.
+
+    Returns
+    -------
+    DataFrame
+        ``network, check_id, kind (feature|group), sections, n_sections, statuses, measured_km,
+        published_length_km, diff_pct, length_scope, estimated (sections marked estimated),
+        length_source, notes``; lengths in km, ``diff_pct`` = measured / published - 1 in %.
+
+    Raises
+    ------
+    InputError
+        A group names a section id that is not in the layer.
+    """
+    est = gdf["estimated"].fillna("").eq("yes")
+    own = gdf[gdf["published_length_km"].notna()]
+    feat = pd.DataFrame({
+        "check_id": own["id"], "kind": "feature", "sections": own["id"], "n_sections": 1,
+        "statuses": own["status"],
+        "measured_km": np.where(own["length_scope"].fillna("") == "jiangsu_section",
+                                own["length_jiangsu_km"], own["length_km"]),
+        "published_length_km": own["published_length_km"],
+        "length_scope": own["length_scope"].fillna("").replace("", "section"),
+        "estimated": np.where(est[own.index], own["id"], ""),
+        "length_source": own["length_source"], "notes": "",
+    })
+    rows = [feat]
+    if len(groups):
+        members = groups.assign(section=groups["sections"].str.split()).explode("section")
+        idx = pd.Index(gdf["id"])
+        pos = idx.get_indexer(members["section"])
+        if (pos < 0).any():
+            unknown = sorted(set(members["section"][pos < 0]))
+            raise InputError(f"{network} length groups name unknown sections: {', '.join(unknown[:10])}")
+        js = (members["length_scope"] == "jiangsu_section").to_numpy()
+        km = np.where(js, gdf["length_jiangsu_km"].to_numpy()[pos], gdf["length_km"].to_numpy()[pos])
+        members = members.assign(km=km, status=gdf["status"].to_numpy()[pos],
+                                 est=np.where(est.to_numpy()[pos], members["section"], ""))
+        agg = members.groupby("group_id", sort=False).agg(
+            measured_km=("km", "sum"), n_sections=("section", "size"),
+            statuses=("status", lambda s: " ".join(sorted(set(s)))),
+            estimated=("est", lambda s: " ".join(x for x in s if x)),
+        )
+        grp = groups.set_index("group_id").join(agg).reset_index()
+        grp = grp.rename(columns={"group_id": "check_id"}).assign(kind="group")
+        rows.append(grp)
+    out = pd.concat(rows, ignore_index=True)
+    out.insert(0, "network", network)
+    out["measured_km"] = out["measured_km"].astype(float).round(3)
+    out["diff_pct"] = ((out["measured_km"] / out["published_length_km"] - 1) * 100).round(2)
+    cols = ["network", "check_id", "kind", "sections", "n_sections", "statuses", "measured_km",
+            "published_length_km", "diff_pct", "length_scope", "estimated", "length_source", "notes"]
+    return out[cols]
+
+
+def _attach_checks(gdf: gpd.GeoDataFrame, checks: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Per feature: the most specific check covering it (own length first, then the smallest group)."""
+    members = checks.assign(section=checks["sections"].str.split()).explode("section")
+    members = members.sort_values(["n_sections", "kind"], kind="stable").drop_duplicates("section")
+    best = members.set_index("section")
+    gdf = gdf.copy()
+    gdf["length_check"] = gdf["id"].map(best["check_id"]).fillna("")
+    gdf["length_check_diff_pct"] = gdf["id"].map(best["diff_pct"])
+    return gdf
+
+
 def build_networks(layers_dir: Path) -> dict[str, int]:
     """Rebuild the network, point and plan-area layers from ``layers/src``.
 
@@ -173,10 +308,17 @@ def build_networks(layers_dir: Path) -> dict[str, int]:
     src = layers_dir / "src"
     province = gpd.read_file(layers_dir / "province.geojson").geometry.iloc[0]
     written: dict[str, int] = {}
+    checks = []
     for network in _NETWORKS:
         gdf = _measure(read_line_tables(src, network), province)
+        net_checks = length_checks(gdf, read_length_groups(src, network), network)
+        gdf = _attach_checks(gdf, net_checks)
+        checks.append(net_checks)
         write_vector_atomic(gdf.drop(columns=["nodes"]), layers_dir / f"{network}.geojson")
         written[network] = len(gdf)
+    table = pd.concat(checks, ignore_index=True)
+    write_table_atomic(table, layers_dir / LENGTH_CHECKS_FILE)
+    written[LENGTH_CHECKS_FILE] = len(table)
     crossings = _points(src, "crossings")
     write_vector_atomic(crossings, layers_dir / "crossings.geojson")
     write_vector_atomic(_crossing_lines(crossings), layers_dir / "crossing_lines.geojson")

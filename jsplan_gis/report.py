@@ -129,6 +129,35 @@ def projects_table(today: int | None = None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def quality_table() -> pd.DataFrame:
+    """How much of each operating network is confirmed by a published length.
+
+    Returns
+    -------
+    DataFrame
+        One row per line layer: operating sections and km (inside Jiangsu), the km whose
+        published-length check (own or group, ``layers/length_checks.csv``) is within 5 %,
+        that share in %, and the number of operating sections marked ``estimated``.
+    """
+    rows = []
+    for info in _network_layers():
+        gdf = load_layer(info["name"])
+        if "length_check_diff_pct" not in gdf.columns:
+            continue
+        op = gdf[gdf["status"] == "operating"]
+        km = op["length_jiangsu_km"]
+        ok = op["length_check_diff_pct"].abs() <= 5
+        rows.append({
+            "network": info["name"],
+            "operating_sections": len(op),
+            "operating_km": round(float(km.sum()), 1),
+            "km_checked_within_5pct": round(float(km[ok].sum()), 1),
+            "share_checked_pct": round(float(km[ok].sum() / km.sum() * 100), 1) if km.sum() else 0.0,
+            "sections_estimated": int((op["estimated"].fillna("") == "yes").sum()),
+        })
+    return pd.DataFrame(rows)
+
+
 def _md_table(df: pd.DataFrame) -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -204,6 +233,14 @@ def write_report(folder: str | Path) -> list[Path]:
         for net, table in recon.items():
             md += ["", f"## {net}: reconciliation with official statistics", ""]
             md.append(_md_table(table))
+        quality = quality_table()
+        if len(quality):
+            paths.append(write_table_atomic(quality, folder / "quality.csv"))
+            md += ["", "## Data quality: operating network confirmed by published lengths", "",
+                   "A section counts as confirmed when its own published length, or a published length "
+                   "covering it together with neighbouring sections (`layers/length_checks.csv`), is "
+                   "matched within 5 %.", ""]
+            md.append(_md_table(quality))
     else:
         md += ["", "## Networks", "", "No network layer is shipped yet (kind = network in "
                "layers/catalog.json); only areas are reported."]

@@ -124,6 +124,8 @@ _NETWORK_FIELDS: list[Field] = [
     ("design_speed_kmh", "设计速度 (km/h)", "Design speed (km/h)"),
     ("lanes", "车道", "Lanes"),
     ("length_km", "长度 (km)", "Length (km)"),
+    ("length_check_label", "与公布长度之差", "Vs published length"),
+    ("estimated", "估算", "Estimated"),
     ("plan_project", "规划项目", "Plan project"),
     ("confidence", "可信度", "Confidence"),
     _SOURCE,
@@ -229,6 +231,11 @@ def _with_labels(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "group" in out:
         lab = {k: f"{zh} {en}" for k, (zh, en) in _GROUP_LABEL.items()}
         out["group_label"] = out["group"].map(lab).fillna("")
+    if "length_check_diff_pct" in out:
+        pct = pd.to_numeric(out["length_check_diff_pct"], errors="coerce")
+        label = pct.map(lambda v: "" if pd.isna(v) else f"{v:+.1f} %")
+        check = out.get("length_check", pd.Series("", index=out.index)).astype("string").fillna("")
+        out["length_check_label"] = label.where(label == "", label + " (" + check + ")")
     if "open_year" in out:
         yr = pd.to_numeric(out["open_year"], errors="coerce")
         out["open_year"] = yr.map(lambda v: "" if pd.isna(v) else str(int(v)))

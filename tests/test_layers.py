@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from jsplan_gis import UnknownNameError, catalog, layer_names, load_layer
+from jsplan_gis import UnknownNameError, catalog, layer_names, layers_dir, load_layer
 from jsplan_gis.measure import equal_area_km2
 
 REGION_LAYERS = ["province", "cities", "counties", "demo_zone", "context_provinces", "context_cities", "context_counties"]
@@ -22,6 +24,14 @@ def test_catalog_lists_every_file_with_provenance():
         assert cat[col].notna().all(), col
         assert (cat[col].astype(str).str.len() > 0).all(), col
     assert set(REGION_LAYERS + ["land"]) <= set(cat["name"])
+    # every shipped file is described: layers in "layers", plain tables in "tables"
+    folder = layers_dir()
+    assert {p.name for p in folder.glob("*.geojson")} == set(cat["file"])
+    raw = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+    tables = {t["file"]: t for t in raw["tables"]}
+    assert {p.name for p in folder.glob("*.csv")} == set(tables)
+    for entry in tables.values():
+        assert all(entry.get(k) for k in ("title_en", "source", "licence", "build")), entry["file"]
 
 
 def test_unknown_layer_lists_available():
