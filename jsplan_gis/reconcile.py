@@ -13,6 +13,8 @@ __all__ = ["official_stats", "reconcile", "INDICATORS"]
 
 #: Official indicator compared with each network layer.
 INDICATORS = {"rail": "railway_length", "expressway": "expressway_length"}
+#: Official sub-totals compared with a subset of the layer (indicator, ``class`` values).
+COMPONENTS = {"rail": ("hsr_length", ("high_speed", "intercity"))}
 
 
 def official_stats() -> pd.DataFrame:
@@ -36,6 +38,9 @@ def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
         ``year``, ``official_km``, ``layer_km`` (route km inside Jiangsu of the features open
         in or before that year), ``diff_km``, ``diff_pct``, ``source`` and ``explanation``
         (from ``layers/src/points/reconciliation_notes.csv``) where the difference is known.
+        For rail also the high-speed sub-total (official 高铁 figure against the layer's
+        ``high_speed`` + ``intercity`` classes): ``official_hsr_km``, ``layer_hsr_km``,
+        ``hsr_diff_pct`` (empty where no official sub-total was published for the year).
     """
     if network not in INDICATORS:
         raise UnknownNameError(f"unknown network {network!r}; use one of {', '.join(INDICATORS)}")
@@ -66,4 +71,16 @@ def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
     notes = pd.read_csv(layers_dir() / "src" / "points" / "reconciliation_notes.csv", encoding="utf-8")
     notes = notes[notes["network"] == network].set_index("year")["explanation"]
     df["explanation"] = df["year"].map(notes).astype(object).where(df["year"].isin(notes.index), "")
+    if network in COMPONENTS:
+        indicator, classes = COMPONENTS[network]
+        sub = stats[(stats["indicator"] == indicator) & actual].drop_duplicates("year", keep="first")
+        official = df["year"].map(sub.set_index("year")["value"]).astype(float)
+        years = pd.to_numeric(net["open_year"], errors="coerce").to_numpy(dtype="float64")
+        in_class = net["class"].isin(classes).to_numpy()
+        km = net["length_jiangsu_km"].to_numpy(dtype="float64")
+        layer = np.array([km[in_class & (years <= y)].sum() for y in df["year"]])  # one sum per year
+        df.insert(5, "official_hsr_km", official)
+        df.insert(6, "layer_hsr_km", np.round(layer, 1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df.insert(7, "hsr_diff_pct", ((df["layer_hsr_km"] / df["official_hsr_km"] - 1) * 100).round(2))
     return df

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import geopandas as gpd
@@ -131,10 +132,14 @@ def test_reconciliation_with_official_statistics(name):
     # an explanation quotes the size of the difference it explains
     for _, row in off.iterrows():
         text = NOTES.loc[(NOTES["network"] == name) & (NOTES["year"] == row["year"]), "explanation"].iloc[0]
-        import re
-
         quoted = float(re.search(r"(\d+(?:\.\d+)?) %", text).group(1))
         assert quoted == pytest.approx(abs(row["diff_pct"]), abs=0.15), (row["year"], row["diff_pct"], text)
+    if "hsr_diff_pct" in table:
+        # the official high-speed sub-total against the layer's high-speed classes
+        hsr = table.dropna(subset=["hsr_diff_pct"])
+        assert len(hsr) >= 4
+        off = hsr[hsr["hsr_diff_pct"].abs() > 5]
+        assert set(off["year"]) <= explained, hsr[["year", "official_hsr_km", "layer_hsr_km", "hsr_diff_pct"]]
 
 
 def test_shipped_layers_are_in_sync_with_their_sources(tmp_path):
