@@ -193,3 +193,16 @@ def test_metro_areas_are_complete():
     # 南京都市圈 core planning area: about 2.7万 km² in the 2021 plan
     assert m.loc["nanjing_mc:core_planning_area", "area_km2"] == pytest.approx(27000, rel=0.03)
     assert (m["definition_source"].str.len() > 10).all()
+
+
+@pytest.mark.parametrize("network", LINE_LAYERS)
+def test_every_source_node_is_used(network):
+    """No orphan coordinates in the source tables: every node lies on some section."""
+    folder = layers_dir() / "src" / network
+    read = lambda pattern: pd.concat(  # noqa: E731
+        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(folder.glob(pattern))]
+    )
+    used = set(" ".join(read("*sections.csv")["nodes"]).split())
+    nodes = read("*nodes.csv")
+    orphans = sorted(set(nodes["node_id"]) - used)
+    assert not orphans, orphans[:20]
