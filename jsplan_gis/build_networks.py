@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from ._clip import pieces_by_region
-from ._errors import InputError
+from ._errors import DataFileError, InputError
 from ._io import write_table_atomic, write_vector_atomic
 from .crs import STORAGE_CRS
 from .measure import geodesic_length_km
@@ -44,13 +44,19 @@ _LINE_COLUMNS = [
 ]
 
 
-def _read_csvs(folder: Path, pattern: str) -> pd.DataFrame:
+def _read_csvs(folder: Path, pattern: str, required: list[str] | None = None) -> pd.DataFrame:
     files = sorted(folder.glob(pattern))
     if not files:
         raise InputError(f"no {pattern} in {folder}")
     frames = []
     for f in files:
-        df = pd.read_csv(f, dtype=str, encoding="utf-8", keep_default_na=False)
+        try:
+            df = pd.read_csv(f, dtype=str, encoding="utf-8", keep_default_na=False)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataFileError(f"{f}: not a readable UTF-8 CSV table ({type(exc).__name__})") from exc
+        missing = [c for c in required or [] if c not in df.columns]
+        if missing:
+            raise InputError(f"{f}: missing columns {', '.join(missing)}")
         df["_file"] = f.name
         frames.append(df)
     return pd.concat(frames, ignore_index=True)
@@ -182,17 +188,15 @@ def read_length_groups(src: Path, network: str) -> pd.DataFrame:
     Raises
     ------
     InputError
-        Missing columns, duplicate group ids, a length that is not a positive number, or an
-        unknown scope.
+        A file without the required columns, duplicate group ids, a length that is not a
+        positive number, or an unknown scope.
+    DataFileError
+        A file that is not a readable UTF-8 CSV table.
     """
-    sub = _NETWORKS[network][0]
-    files = sorted((src / sub).glob(_GROUP_FILES[network]))
-    if not files:
+    folder = src / _NETWORKS[network][0]
+    if not any(folder.glob(_GROUP_FILES[network])):
         return pd.DataFrame(columns=_GROUP_COLUMNS)
-    df = _read_csvs(src / sub, _GROUP_FILES[network])
-    missing = [c for c in _GROUP_COLUMNS if c not in df.columns]
-    if missing:
-        raise InputError(f"{network} length groups: missing columns {', '.join(missing)}")
+    df = _read_csvs(folder, _GROUP_FILES[network], required=_GROUP_COLUMNS)
     problems = []
     dup = df["group_id"][df["group_id"].duplicated()]
     if len(dup):

@@ -22,6 +22,14 @@ def official_stats() -> pd.DataFrame:
     return pd.read_csv(layers_dir() / "src" / "points" / "official_stats.csv", encoding="utf-8")
 
 
+def _km_in_year(network: pd.DataFrame, year: int) -> float:
+    """Route km inside Jiangsu of the features open in or before ``year`` (0 if none)."""
+    try:
+        return float(network_in_year(network, year)["length_jiangsu_km"].sum())
+    except EmptyLayerError:  # no feature open yet that year
+        return 0.0
+
+
 def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
     """Compare the network layer's length in Jiangsu with the official mileage, by year.
 
@@ -52,10 +60,7 @@ def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
     out = []
     for _, r in rows.iterrows():
         year = int(r["year"])
-        try:
-            km = float(network_in_year(net, year)["length_jiangsu_km"].sum())
-        except EmptyLayerError:  # no feature open yet that year
-            km = 0.0
+        km = _km_in_year(net, year)
         out.append(
             {
                 "year": year,
@@ -75,10 +80,8 @@ def reconcile(network: str, *, since: int = 2015) -> pd.DataFrame:
         indicator, classes = COMPONENTS[network]
         sub = stats[(stats["indicator"] == indicator) & actual].drop_duplicates("year", keep="first")
         official = df["year"].map(sub.set_index("year")["value"]).astype(float)
-        years = pd.to_numeric(net["open_year"], errors="coerce").to_numpy(dtype="float64")
-        in_class = net["class"].isin(classes).to_numpy()
-        km = net["length_jiangsu_km"].to_numpy(dtype="float64")
-        layer = np.array([km[in_class & (years <= y)].sum() for y in df["year"]])  # one sum per year
+        subset = net[net["class"].isin(classes)]
+        layer = np.array([_km_in_year(subset, y) for y in df["year"]])
         df.insert(5, "official_hsr_km", official)
         df.insert(6, "layer_hsr_km", np.round(layer, 1))
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -85,11 +85,20 @@ def test_bad_group_tables_are_reported(tmp_path, body, message):
         _groups(tmp_path, body)
 
 
-def test_missing_column_is_reported(tmp_path):
+def test_missing_column_is_reported_per_file(tmp_path):
+    _groups(tmp_path, "g1,a,3,total,src,\n", name="a_lengths.csv")  # a complete file next to it
+    (tmp_path / "rail" / "x_lengths.csv").write_text("group_id,sections\ng2,a\n", encoding="utf-8")
+    with pytest.raises(InputError, match="x_lengths.csv: missing columns published_length_km"):
+        read_length_groups(tmp_path, "rail")
+
+
+def test_corrupt_group_file_is_reported(tmp_path):
+    from jsplan_gis._errors import DataFileError
+
     folder = tmp_path / "rail"
     folder.mkdir()
-    (folder / "x_lengths.csv").write_text("group_id,sections\ng1,a\n", encoding="utf-8")
-    with pytest.raises(InputError, match="missing columns"):
+    (folder / "x_lengths.csv").write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(DataFileError, match="not a readable UTF-8 CSV"):
         read_length_groups(tmp_path, "rail")
 
 

@@ -198,11 +198,10 @@ def test_metro_areas_are_complete():
 @pytest.mark.parametrize("network", LINE_LAYERS)
 def test_every_source_node_is_used(network):
     """No orphan coordinates in the source tables: every node lies on some section."""
+    from jsplan_gis.build_networks import _read_csvs
+
     folder = layers_dir() / "src" / network
-    read = lambda pattern: pd.concat(  # noqa: E731
-        [pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(folder.glob(pattern))]
-    )
-    used = set(" ".join(read("*sections.csv")["nodes"]).split())
-    nodes = read("*nodes.csv")
+    used = set(" ".join(_read_csvs(folder, "*sections.csv")["nodes"]).split())
+    nodes = _read_csvs(folder, "*nodes.csv")
     orphans = sorted(set(nodes["node_id"]) - used)
     assert not orphans, orphans[:20]
